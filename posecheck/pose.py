@@ -148,7 +148,8 @@ class PoseEstimator:
         return image_xy, world_xyz, visibility
 
     def close(self) -> None:
-        self._landmarker.close()
+        with quiet_native_logs():
+            self._landmarker.close()
 
     def __enter__(self) -> PoseEstimator:
         return self

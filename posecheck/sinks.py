@@ -175,9 +175,10 @@ class ReportBuilder:
             best = max(h.seconds for h in holds)
             if best < self.spec.prescription.hold_s:
                 advice.append(f"Longest hold {best:.0f} s: work up to {self.spec.prescription.hold_s:.0f} s")
-        if not_judged:
-            advice.append(f"Not judged from this camera view: {', '.join(not_judged)} "
-                          f"(film {self.spec.preferred_view}-on to check them)")
+        for rule_id in not_judged:
+            rule = rules[rule_id]
+            advice.append(f"Not judged from this camera view: {rule.fault.replace('_', ' ')} "
+                          f"(needs a {' or '.join(rule.views)} view)")
         return advice
 
 
