@@ -271,13 +271,13 @@ class MotionTracker:
             if done is not None:
                 rep = self._record_rep(side, done, at_end=True)
                 self.reps.append(rep)
-        hold = self._update_hold(False, self._last_t, force_close=True)
-        if hold is not None:
-            self.holds.append(hold)
         for log in self._logs.values():
             hit = log.close(self._last_t + 1e-9)
             if hit is not None:
                 self._episodes.append(hit)
+        hold = self._update_hold(False, self._last_t, force_close=True)
+        if hold is not None:
+            self.holds.append(hold)
         return rep, hold
 
     def side_counts(self) -> dict[str, int]:
