@@ -233,9 +233,8 @@ class MotionTracker:
             for side, counter in self._counters.items():
                 name = self.spec.reps.signal if side is None else f"{self.spec.reps.signal}.{side}"
                 done = counter.update(values.get(name, math.nan), t)
-                if counter.state == "turnaround" and self._is_new_extreme(counter, t):
-                    self._turn_values[side] = {
-                        r: o.value for r, o in frame.outcomes.items() if o.status != "not_judged"}
+                if counter.state == "turnaround":
+                    self._track_turnaround(side, frame)
                 if done is not None:
                     completed_rep = self._record_rep(side, done)
                 phase = _more_advanced(phase, counter.state)
@@ -292,8 +291,18 @@ class MotionTracker:
 
     # -- reps -----------------------------------------------------------------------------------------------
 
-    def _is_new_extreme(self, counter: _SideCounter, t: float) -> bool:
-        return counter.extreme_s == t
+    def _track_turnaround(self, side: str | None, frame: RuleFrame) -> None:
+        """Keeps, per turnaround rule, the best value reached while at the turnaround: a rep is judged on the
+        deepest the person got, not on one frame that a landmark glitch may have spoiled."""
+        best = self._turn_values.setdefault(side, {})
+        for rule_id, outcome in frame.outcomes.items():
+            rule = self.rules[rule_id]
+            if rule.at != "turnaround" or outcome.status == "not_judged" or not math.isfinite(outcome.value):
+                continue
+            previous = best.get(rule_id)
+            toward_max = rule.max_value is not None  # a max bound is met by going lower, so keep the minimum
+            if previous is None or (outcome.value < previous if toward_max else outcome.value > previous):
+                best[rule_id] = outcome.value
 
     def _record_rep(self, side: str | None, done: tuple[float, float, float, float, float],
                     at_end: bool = False) -> RepRecord:

@@ -19,7 +19,7 @@ from posecheck.pose import PoseFrame
 @dataclass(frozen=True)
 class OneEuroSettings:
     min_cutoff_hz: float = 1.2
-    beta: float = 0.6
+    beta: float = 8.0
     derivative_cutoff_hz: float = 1.0
     max_gap_s: float = 0.5
 

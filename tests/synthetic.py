@@ -79,16 +79,18 @@ def polar(origin: tuple[float, float], length: float, angle_from_down_deg: float
 
 
 def side_squat_points(knee_angle_deg: float, torso_lean_deg: float = 30.0, facing: int = 1,
-                      heel_lift_px: float = 0.0) -> dict[str, tuple[float, float]]:
+                      heel_lift_px: float = 0.0, shin_tilt_deg: float | None = None) -> dict[str, tuple[float, float]]:
     """A side-on squatter facing +x (facing=1) or -x, with an exact 2D knee angle.
 
-    The shin tilts forward by half the knee bend and the thigh back by the other half, as in a real squat.
+    The shin tilts forward by `shin_tilt_deg` (default half the knee bend) and the thigh takes the rest of
+    the bend; with shin tilt = bend - 90 the thigh is exactly parallel to the floor.
     """
     bend = 180.0 - knee_angle_deg
+    shin_tilt = bend / 2 if shin_tilt_deg is None else shin_tilt_deg
     ankle = (500.0, 900.0)
     shin, thigh, torso = 220.0, 220.0, 300.0
-    knee = polar(ankle, shin, 180.0 - facing * bend / 2)
-    hip = polar(knee, thigh, 180.0 + facing * bend / 2)
+    knee = polar(ankle, shin, 180.0 - facing * shin_tilt)
+    hip = polar(knee, thigh, 180.0 + facing * (bend - shin_tilt))
     shoulder = polar(hip, torso, 180.0 - facing * torso_lean_deg)
     ear = polar(shoulder, 60.0, 180.0 - facing * torso_lean_deg)
     return {
@@ -103,7 +105,7 @@ def side_plank_points(hip_bend_deg: float, facing: int = 1) -> dict[str, tuple[f
     """A side-on forearm plank whose hips bend `hip_bend_deg` below (positive, sag) or above the line."""
     ankle = (200.0 if facing == 1 else 800.0, 700.0)
     half = 300.0
-    line_end = (ankle[0] + facing * 2 * half, ankle[1] - 60.0)
+    line_end = (ankle[0] + facing * 2 * half, ankle[1])  # a level line keeps the bend exact
     mid = ((ankle[0] + line_end[0]) / 2, (ankle[1] + line_end[1]) / 2)
     # hips displaced perpendicular to the line so the angle at the hip is 180 - |bend|
     drop = half * math.tan(math.radians(abs(hip_bend_deg)) / 2)
