@@ -80,8 +80,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if summary.frames == 0:
         print(f"posecheck: no frame could be read from {path}", file=sys.stderr)
         return SourceError.exit_code
-    if summary.frames_with_person == 0:
-        print(f"posecheck: no person found in any frame of {path}; nothing to judge", file=sys.stderr)
+    from posecheck.sinks import MIN_PERSON_S
+
+    if summary.frames_with_person < MIN_PERSON_S * max(report.fps, 1.0):
+        print(f"posecheck: no person found in {path} (seen in {summary.frames_with_person} of {summary.frames} "
+              f"frames); nothing to judge", file=sys.stderr)
         return EXIT_NO_PERSON
     if result.stopped_early:
         return SourceError.exit_code
@@ -109,7 +112,7 @@ def cmd_specs(args: argparse.Namespace) -> int:
     for spec in specs.values():
         unit = "cycles" if spec.reps and spec.reps.unit_name == "cycle" else "reps"
         kind = "hold" if spec.hold is not None else unit
-        if spec.reps is not None and spec.reps.per_side:
+        if (spec.reps is not None and spec.reps.per_side) or (spec.hold is not None and spec.hold.per_side):
             kind += " per side"
         origin = "" if spec.from_document else "  [not from the document]"
         print(f"{spec.id:16} {spec.name:22} {spec.category:9} {kind:15} {spec.preferred_view:7} "
@@ -155,7 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_common(live)
     live.add_argument("--camera", type=int, default=0, help="camera index (default 0)")
     live.add_argument("--source", help="play this video file as if it were a camera")
-    live.add_argument("--summary", help="session summary JSON (default: posecheck-session-<time>.json)")
+    live.add_argument("--summary",
+                      help="session summary JSON (default: posecheck-session-<date>-<time>.<exercise>.json here)")
     live.add_argument("--no-window", action="store_true", help="run without a window (headless)")
     live.add_argument("--max-seconds", type=float, help="stop after this many seconds")
     live.add_argument("--record", help="also write what the window shows to this video file")
@@ -176,7 +180,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def quiet_video_libraries() -> None:
+    """OpenCV and FFmpeg print their own warnings for bad files; posecheck says what went wrong in one line."""
+    if not os.environ.get("POSECHECK_DEBUG"):
+        os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+        os.environ.setdefault("GLOG_minloglevel", "2")
+
+
 def main(argv: list[str] | None = None) -> int:
+    quiet_video_libraries()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

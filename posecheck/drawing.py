@@ -39,8 +39,8 @@ class Annotator:
         self._panel(canvas, feedback, scale)
         if feedback.cue is not None:
             self._cue(canvas, feedback, scale)
-        if corner_text:
-            self._text(canvas, corner_text, (width - int(10 * scale), height - int(12 * scale)), 0.5 * scale,
+        if corner_text:  # top right: the cue box owns the bottom edge and may be as wide as the picture
+            self._text(canvas, corner_text, (width - int(10 * scale), int(22 * scale)), 0.5 * scale,
                        (255, 255, 255), align_right=True)
         return canvas
 

@@ -84,6 +84,10 @@ class FeatureExtractor:
                 pair = [self._measure(feature, pose, visible, s, facing) for s in ("left", "right")]
                 finite = [v for v in pair if math.isfinite(v)]
                 values[feature.name] = float(np.mean(finite)) if finite else math.nan
+            elif feature.side in ("min", "max"):
+                pair = [self._measure(feature, pose, visible, s, facing) for s in ("left", "right")]
+                pick = min if feature.side == "min" else max
+                values[feature.name] = pick(pair) if all(math.isfinite(v) for v in pair) else math.nan
             else:
                 side = near_side if feature.side == "near" else feature.side
                 values[feature.name] = self._measure(feature, pose, visible, side, facing)

@@ -51,12 +51,14 @@ def resolve_model(variant: str = "full", model_path: str | Path | None = None, d
         f"pose model '{name}' not found: pass --model PATH, set POSECHECK_MODEL_DIR to a folder holding it, "
         f"or put it in {user_cache_dir()} (official file: {MODEL_URL.format(variant=variant)})"
     )
-    if not download:
+    if not download or os.environ.get("POSECHECK_NO_DOWNLOAD"):
         raise ModelError(how)
+    url = os.environ.get("POSECHECK_MODEL_URL", MODEL_URL).format(variant=variant)
     try:
-        _download_checked(MODEL_URL.format(variant=variant), cached, MODEL_SHA256[variant])
+        _download_checked(url, cached, MODEL_SHA256[variant])
     except (OSError, ValueError) as error:
-        raise ModelError(f"{how}; download failed: {error}") from None
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ModelError(f"{how}; download failed: {reason}") from None
     return cached
 
 

@@ -1,31 +1,35 @@
 """Wires the stages for a recorded video: source -> pose -> analysis -> feedback -> sinks.
 
-Decoding runs in a reader thread and drawing/encoding in a writer thread, both behind small bounded queues,
-so on two cores they overlap with inference (which releases the GIL) and memory stays flat however long the
-video is.
+Three threads behind small bounded queues, so that on two cores the model is never kept waiting and memory
+stays flat however long the video is:
+  reader   decodes and converts each picture to the model's RGB input;
+  caller   runs only the model (MediaPipe releases the GIL while it works, and it is the bottleneck);
+  writer   turns results into landmarks, then analysis, feedback, the report, drawing and writing.
+Every stage sees the frames in order, so the results are the same as running the stages one after another.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from posecheck.analysis import FrameAnalyzer
 from posecheck.drawing import Annotator
 from posecheck.feedback import FeedbackBuilder, FeedbackFrame
-from posecheck.pose import PoseEstimator
+from posecheck.pose import PoseEstimator, PoseFrame
 from posecheck.report import AnalysisReport
 from posecheck.sinks import CsvSink, ReportBuilder, VideoSink, write_report
-from posecheck.sources import Frame, FrameSource
+from posecheck.sources import Frame, FrameSource, SourceInfo
 from posecheck.specs.schema import ExerciseSpec
 
 QUEUE_FRAMES = 8
 _END = object()
 
 ProgressCallback = Callable[[int, int | None], None]
+PoseObserver = Callable[[PoseFrame], None]
 
 
 @dataclass(frozen=True)
@@ -42,17 +46,52 @@ class AnalysisResult:
     stopped_early: str | None
 
 
-def _prefetch(source: FrameSource, stop: threading.Event) -> Iterator[Frame]:
-    """Decodes in a background thread; yields frames in order."""
+class StreamAnalysis:
+    """Everything after pose estimation for one stream, and what the report needs.
+
+    One class for `analyze_source` and for callers that already hold the poses (the accuracy benchmark's
+    pose cache), so both count and judge a video the same way.
+    """
+
+    def __init__(self, spec: ExerciseSpec, info: SourceInfo, model_name: str) -> None:
+        self.spec = spec
+        self.analyzer = FrameAnalyzer(spec)
+        self.feedback = FeedbackBuilder(spec)
+        self.report = ReportBuilder(spec, info.name, model_name, info.fps)
+
+    def step(self, pose_frame: PoseFrame) -> FeedbackFrame:
+        feedback = self.feedback.build(self.analyzer.analyze(pose_frame))
+        self.report.add(feedback)
+        return feedback
+
+    def finish(self, stopped_early: str | None) -> AnalysisReport:
+        self.analyzer.finish()
+        motion = self.analyzer.motion
+        return self.report.build(motion.reps, motion.holds, motion.episodes, stopped_early)
+
+
+def analyze_poses(pose_frames: Iterable[PoseFrame], spec: ExerciseSpec, info: SourceInfo, model_name: str,
+                  stopped_early: str | None = None) -> AnalysisReport:
+    """The report `analyze_source` would give for a video whose poses are already known."""
+    stream = StreamAnalysis(spec, info, model_name)
+    for pose_frame in pose_frames:
+        stream.step(pose_frame)
+    return stream.finish(stopped_early)
+
+
+def _prefetch(source: FrameSource, stop: threading.Event,
+              prepare: Callable[[Frame], object] | None = None) -> Iterator[tuple[Frame, object]]:
+    """Decodes (and prepares each frame for the model) in a background thread; yields them in order."""
     frames: queue.Queue[object] = queue.Queue(maxsize=QUEUE_FRAMES)
     errors: list[BaseException] = []
 
     def read() -> None:
         try:
             for frame in source:
+                item = (frame, prepare(frame) if prepare is not None else None)
                 while not stop.is_set():
                     try:
-                        frames.put(frame, timeout=0.1)
+                        frames.put(item, timeout=0.1)
                         break
                     except queue.Full:
                         continue
@@ -70,8 +109,7 @@ def _prefetch(source: FrameSource, stop: threading.Event) -> Iterator[Frame]:
             item = frames.get()
             if item is _END:
                 break
-            assert isinstance(item, Frame)
-            yield item
+            yield item  # type: ignore[misc]
     finally:
         stop.set()
         while thread.is_alive():
@@ -84,20 +122,23 @@ def _prefetch(source: FrameSource, stop: threading.Event) -> Iterator[Frame]:
 
 
 class _Writer:
-    """Draws and writes in a background thread."""
+    """Turns model results into landmarks, analyses them, then draws and writes, in a background thread."""
 
-    def __init__(self, video: VideoSink | None, csv_sink: CsvSink | None) -> None:
+    def __init__(self, stream: StreamAnalysis, estimator: PoseEstimator, video: VideoSink | None,
+                 csv_sink: CsvSink | None, on_pose: PoseObserver | None = None) -> None:
+        self.stream, self.estimator = stream, estimator
         self.video, self.csv = video, csv_sink
+        self.on_pose = on_pose
         self.annotator = Annotator()
         self._queue: queue.Queue[object] = queue.Queue(maxsize=QUEUE_FRAMES)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="posecheck-write", daemon=True)
         self._thread.start()
 
-    def put(self, frame: Frame, feedback: FeedbackFrame) -> None:
+    def put(self, frame: Frame, result: object) -> None:
         if self._error is not None:
             raise self._error
-        self._queue.put((frame, feedback))
+        self._queue.put((frame, result))
 
     def _run(self) -> None:
         while True:
@@ -106,8 +147,12 @@ class _Writer:
                 return
             if self._error is not None:
                 continue
-            frame, feedback = item  # type: ignore[misc]
+            frame, result = item  # type: ignore[misc]
             try:
+                pose_frame = self.estimator.to_pose_frame(frame, result)
+                if self.on_pose is not None:
+                    self.on_pose(pose_frame)
+                feedback = self.stream.step(pose_frame)
                 if self.video is not None:
                     self.video.write(self.annotator.annotate(frame.image, feedback))
                 if self.csv is not None:
@@ -116,46 +161,54 @@ class _Writer:
                 self._error = error
 
     def close(self) -> None:
+        """Finishes every frame already handed over, then closes the files."""
         self._queue.put(_END)
         self._thread.join()
-        if self.video is not None:
-            self.video.close()
-        if self.csv is not None:
-            self.csv.close()
+        try:
+            if self.video is not None:
+                self.video.close()
+        finally:
+            if self.csv is not None:
+                self.csv.close()
         if self._error is not None:
             raise self._error
 
 
 def analyze_source(source: FrameSource, spec: ExerciseSpec, model_path: Path, outputs: AnalysisOutputs,
-                   progress: ProgressCallback | None = None) -> AnalysisResult:
-    """Analyses a whole source. On Ctrl-C it stops reading, and still writes everything computed so far."""
+                   progress: ProgressCallback | None = None, on_pose: PoseObserver | None = None) -> AnalysisResult:
+    """Analyses a whole source. On Ctrl-C it stops reading, and still writes everything computed so far.
+
+    `on_pose` sees every frame's pose, in order, from the writer thread (the accuracy benchmark caches them).
+    """
     info = source.info
     video = VideoSink(outputs.video_path, info.fps, (info.width, info.height)) if outputs.video_path else None
     csv_sink = CsvSink(outputs.csv_path, spec) if outputs.csv_path else None
-    writer = _Writer(video, csv_sink)
-    analyzer = FrameAnalyzer(spec)
-    feedback_builder = FeedbackBuilder(spec)
-    report = ReportBuilder(spec, info.name, model_path.name, info.fps)
+    stream = StreamAnalysis(spec, info, model_path.name)
     interrupted = False
     stop = threading.Event()
+    writer: _Writer | None = None
     try:
         with PoseEstimator(model_path) as estimator:
+            writer = _Writer(stream, estimator, video, csv_sink, on_pose)
             try:
-                for frame in _prefetch(source, stop):
-                    feedback = feedback_builder.build(analyzer.analyze(estimator.estimate(frame)))
-                    report.add(feedback)
-                    writer.put(frame, feedback)
+                for frame, image in _prefetch(source, stop, estimator.prepare):
+                    writer.put(frame, estimator.detect(frame, image))
                     if progress is not None:
                         progress(frame.index + 1, info.frame_count)
             except KeyboardInterrupt:
                 interrupted = True
+            finally:
+                stop.set()
+                writer.close()
     finally:
         stop.set()
-        writer.close()
+        if writer is None:  # the model failed to load: still close the files opened for it
+            for sink in (video, csv_sink):
+                if sink is not None:
+                    sink.close()
         source.close()
-    analyzer.finish()
     stopped = "interrupted by the user (Ctrl-C)" if interrupted else source.stopped_early
-    result = report.build(analyzer.motion.reps, analyzer.motion.holds, analyzer.motion.episodes, stopped)
+    result = stream.finish(stopped)
     if outputs.report_path is not None:
         write_report(result, outputs.report_path)
     return AnalysisResult(result, interrupted, stopped)

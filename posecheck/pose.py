@@ -78,6 +78,55 @@ class PoseFrame:
     image_size: tuple[int, int]  # width, height
 
 
+class PersonGate:
+    """Tells a person from the model's ghosts.
+
+    On an empty room the landmarker still "finds" people now and then; their skeletons jump about from one
+    frame to the next, while a real body moves coherently. A person is confirmed once their joints have moved
+    coherently (median joint speed below `max_speed_heights_per_s` body heights per second) for
+    `confirm_s`; once confirmed they stay confirmed through a fast move or two and through gaps up to
+    `keep_gap_s`, but not through several incoherent frames in a row.
+    """
+
+    def __init__(self, max_speed_heights_per_s: float = 6.0, confirm_s: float = 0.2, keep_gap_s: float = 0.5) -> None:
+        self.max_speed = max_speed_heights_per_s
+        self.confirm_s = confirm_s
+        self.keep_gap_s = keep_gap_s
+        self._previous: tuple[float, np.ndarray] | None = None
+        self._coherent_since: float | None = None
+        self._confirmed = False
+        self._last_seen_s: float | None = None
+        self._incoherent_run = 0
+        self.max_incoherent_frames = 2
+
+    def accept(self, timestamp_s: float, image_xy: np.ndarray | None) -> bool:
+        if image_xy is None:
+            if self._last_seen_s is not None and timestamp_s - self._last_seen_s > self.keep_gap_s:
+                self._confirmed = False
+            self._previous, self._coherent_since = None, None
+            return False
+        self._last_seen_s = timestamp_s
+        coherent = False
+        if self._previous is not None:
+            previous_s, previous_xy = self._previous
+            body = image_xy[11:29]
+            height = max(float(np.ptp(body[:, 1])), float(np.ptp(body[:, 0])), 1.0)
+            speed = float(np.median(np.linalg.norm(body - previous_xy[11:29], axis=1))) / height
+            coherent = speed / max(timestamp_s - previous_s, 1e-3) < self.max_speed
+        self._previous = (timestamp_s, image_xy)
+        self._incoherent_run = 0 if coherent else self._incoherent_run + 1
+        if self._incoherent_run > self.max_incoherent_frames:
+            self._confirmed = False  # a real body does not jump about for several frames running
+        if coherent or self._confirmed:
+            if self._coherent_since is None:
+                self._coherent_since = timestamp_s
+        else:
+            self._coherent_since = None
+        if self._coherent_since is not None and timestamp_s - self._coherent_since >= self.confirm_s - 1e-9:
+            self._confirmed = True
+        return self._confirmed
+
+
 class PoseEstimator:
     """Wraps PoseLandmarker in VIDEO mode; one instance per stream (it tracks between frames)."""
 
@@ -102,28 +151,48 @@ class PoseEstimator:
         self._warmed_up = False
         self._last_timestamp_ms = -1
         self._previous_hip_xy: np.ndarray | None = None
+        self.gate = PersonGate()
 
     def estimate(self, frame: Frame) -> PoseFrame:
+        return self.to_pose_frame(frame, self.detect(frame, self.prepare(frame)))
+
+    # estimate() in three steps, so a pipeline can keep only the model call on its inference thread: prepare()
+    # is stateless (any thread), detect() must see frames in order, to_pose_frame() must see results in order.
+
+    def prepare(self, frame: Frame) -> object:
+        """The model's input picture (RGB) for a frame."""
         import cv2
 
         rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
-        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
+        return self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
+
+    def detect(self, frame: Frame, image: object) -> object:
+        """The raw landmarker result for a prepared picture."""
         timestamp_ms = max(round(frame.timestamp_s * 1000.0), self._last_timestamp_ms + 1)
         self._last_timestamp_ms = timestamp_ms
         if self._warmed_up:
             result = self._landmarker.detect_for_video(image, timestamp_ms)
         else:
-            with quiet_native_logs():  # the first call prints a screenful of native INFO/WARNING lines
+            # The first calls, and the first with a person, print native INFO/WARNING lines meant for developers.
+            with quiet_native_logs():
                 result = self._landmarker.detect_for_video(image, timestamp_ms)
-            self._warmed_up = True
+            self._warmed_up = bool(result.pose_landmarks)
+        return result
+
+    def to_pose_frame(self, frame: Frame, result: object) -> PoseFrame:
+        """The followed person's landmarks as arrays (or no pose) from a raw result."""
         size = (frame.width, frame.height)
-        if not result.pose_landmarks:
+        found = result.pose_landmarks  # type: ignore[attr-defined]
+        if not found:
             self._previous_hip_xy = None
+            self.gate.accept(frame.timestamp_s, None)
             return PoseFrame(frame.index, frame.timestamp_s, None, size)
-        people = [self._to_arrays(result, i, size) for i in range(len(result.pose_landmarks))]
+        people = [self._to_arrays(result, i, size) for i in range(len(found))]
         chosen = self._choose_person(people)
         image_xy, world_xyz, visibility = people[chosen]
         self._previous_hip_xy = image_xy[[23, 24]].mean(axis=0)
+        if not self.gate.accept(frame.timestamp_s, image_xy):
+            return PoseFrame(frame.index, frame.timestamp_s, None, size)  # not (yet) a confirmed person
         pose = Pose(frame.index, frame.timestamp_s, image_xy, world_xyz, visibility, len(people))
         return PoseFrame(frame.index, frame.timestamp_s, pose, size)
 

@@ -48,7 +48,8 @@ class RepReport(Model):
 
 
 class HoldReport(Model):
-    number: int
+    number: int = Field(description="1-based; per side when the hold is timed per side")
+    side: str | None = Field(default=None, description="left or right for a hold timed per side")
     start_s: float
     end_s: float
     seconds: float
@@ -79,6 +80,23 @@ class Summary(Model):
     stopped_early: str | None = Field(description="Why the input ended before its end (truncated file, lost camera)")
 
 
+class LiveStats(Model):
+    """How a live session ran: what a user needs to tell a slow machine from a bad camera."""
+
+    ended_by: str = Field(description="quit, time_limit, end_of_source, source_lost, window_closed, interrupted, "
+                                      "stopped or error")
+    seconds: float = Field(description="Wall-clock length of the session")
+    frames_captured: int
+    frames_analyzed: int = Field(description="Frames analysed and shown")
+    frames_dropped: int = Field(description="Frames skipped because a newer one was ready (latest-frame-wins)")
+    fps: float = Field(description="Frames analysed and shown per second")
+    latency_ms_p50: float | None = Field(description="Capture-to-display latency, median")
+    latency_ms_p90: float | None
+    latency_ms_p99: float | None
+    count_resets: int = Field(description="Times the count was reset (the 'r' key); the report covers the session "
+                                          "since the last reset")
+
+
 class AnalysisReport(Model):
     schema_version: int = 1
     exercise: str
@@ -92,6 +110,7 @@ class AnalysisReport(Model):
     faults: list[FaultReport] = Field(description="Every fault episode over the whole video")
     gaps: list[GapReport]
     summary: Summary
+    live: LiveStats | None = Field(default=None, description="Only in a live session's summary: how it ran")
 
 
 def rep_report(rep: RepRecord, spec: ExerciseSpec) -> RepReport:
@@ -104,7 +123,7 @@ def rep_report(rep: RepRecord, spec: ExerciseSpec) -> RepReport:
 
 def hold_report(hold: HoldRecord, spec: ExerciseSpec) -> HoldReport:
     target = spec.prescription.hold_s
-    return HoldReport(number=hold.number, start_s=round(hold.start_s, 3), end_s=round(hold.end_s, 3),
+    return HoldReport(number=hold.number, side=hold.side, start_s=round(hold.start_s, 3), end_s=round(hold.end_s, 3),
                       seconds=round(hold.seconds, 2), target_s=target,
                       reached_target=None if target is None else hold.seconds >= target,
                       faults=[FaultReport.of(h, spec) for h in hold.faults])

@@ -8,11 +8,12 @@ speed and a live camera that drops frames count the same.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from posecheck.rules import RuleFrame, outside_range
-from posecheck.specs.schema import ExerciseSpec, RepSpec, RuleSpec
+from posecheck.specs.schema import Condition, ExerciseSpec, RepSpec, RuleSpec
 
 Phase = Literal["rest", "moving", "turnaround", "hold", "no_person", "waiting"]
 
@@ -49,10 +50,12 @@ class RepRecord:
 @dataclass(frozen=True)
 class HoldRecord:
     number: int
+    """1-based; per side when the hold is timed per side."""
     start_s: float
     end_s: float
     seconds: float
     faults: tuple[FaultHit, ...]
+    side: str | None = None
 
 
 @dataclass(frozen=True)
@@ -211,8 +214,11 @@ class MotionTracker:
         self._turn_values: dict[str | None, dict[str, float]] = {}
         self.reps: list[RepRecord] = []
         self.holds: list[HoldRecord] = []
-        self._hold_start_s: float | None = None
-        self._hold_last_ok_s = 0.0
+        self._hold_sides: tuple[str | None, ...] = (
+            ("left", "right") if spec.hold is not None and spec.hold.per_side else (None,))
+        self._hold_start: dict[str | None, float | None] = dict.fromkeys(self._hold_sides)
+        self._hold_last_ok: dict[str | None, float] = dict.fromkeys(self._hold_sides, 0.0)
+        self._each_side = {f.name for f in spec.features if f.side == "each"}
         self._last_t = 0.0
 
     @property
@@ -227,7 +233,9 @@ class MotionTracker:
         completed_hold: HoldRecord | None = None
         if frame.features.pose is None:
             phase: Phase = "no_person"
-            completed_hold = self._update_hold(False, t)
+            completed_hold = self._update_holds(lambda side: False, t)
+        elif self.spec.reps is not None and not self._conditions_met(self.spec.reps.position, values):
+            phase = "waiting"  # out of the starting position: nothing moves the counters
         elif self.spec.reps is not None:
             phase = "rest"
             for side, counter in self._counters.items():
@@ -239,9 +247,10 @@ class MotionTracker:
                     completed_rep = self._record_rep(side, done)
                 phase = _more_advanced(phase, counter.state)
         else:
-            holding = self._hold_conditions_met(values)
-            completed_hold = self._update_hold(holding, t)
-            phase = "hold" if self._hold_start_s is not None else "rest"
+            assert self.spec.hold is not None
+            conditions = self.spec.hold.conditions
+            completed_hold = self._update_holds(lambda side: self._conditions_met(conditions, values, side), t)
+            phase = "hold" if any(s is not None for s in self._hold_start.values()) else "rest"
         active: list[str] = []
         finished: list[FaultHit] = []
         for rule_id, outcome in frame.outcomes.items():
@@ -257,8 +266,6 @@ class MotionTracker:
         active.sort(key=lambda r: SEVERITY_ORDER[self.rules[r].severity])
         if completed_rep is not None:
             self.reps.append(completed_rep)
-        if completed_hold is not None:
-            self.holds.append(completed_hold)
         return MotionFrame(frame, phase, len(self.reps), self.side_counts(), self.current_hold_s(t),
                            tuple(active), completed_rep, completed_hold, tuple(finished))
 
@@ -274,20 +281,19 @@ class MotionTracker:
             hit = log.close(self._last_t + 1e-9)
             if hit is not None:
                 self._episodes.append(hit)
-        hold = self._update_hold(False, self._last_t, force_close=True)
-        if hold is not None:
-            self.holds.append(hold)
+        hold = self._update_holds(lambda side: False, self._last_t, force_close=True)
         return rep, hold
 
     def side_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for rep in self.reps:
-            if rep.side is not None:
-                counts[rep.side] = counts.get(rep.side, 0) + 1
+        for record in [*self.reps, *self.holds]:
+            if record.side is not None:
+                counts[record.side] = counts.get(record.side, 0) + 1
         return counts
 
     def current_hold_s(self, t: float) -> float:
-        return 0.0 if self._hold_start_s is None else max(0.0, t - self._hold_start_s)
+        running = [t - start for start in self._hold_start.values() if start is not None]
+        return max(0.0, *running) if running else 0.0
 
     # -- reps -----------------------------------------------------------------------------------------------
 
@@ -330,10 +336,15 @@ class MotionTracker:
 
     # -- holds ----------------------------------------------------------------------------------------------
 
-    def _hold_conditions_met(self, values: dict[str, float]) -> bool:
-        assert self.spec.hold is not None
-        for condition in self.spec.hold.conditions:
-            value = values.get(condition.feature, math.nan)
+    def _conditions_met(self, conditions: list[Condition], values: dict[str, float],
+                        side: str | None = None) -> bool:
+        """Every condition inside its range; with a side, side = "each" features are read on that side."""
+        for condition in conditions:
+            name = condition.feature
+            if side is not None and name in self._each_side:
+                other = "right" if side == "left" else "left"
+                name = f"{name}.{other if condition.of_side == 'other' else side}"
+            value = values.get(name, math.nan)
             if not math.isfinite(value):
                 return False
             if condition.min_value is not None and value < condition.min_value:
@@ -342,25 +353,39 @@ class MotionTracker:
                 return False
         return True
 
-    def _update_hold(self, holding: bool, t: float, force_close: bool = False) -> HoldRecord | None:
+    def _update_holds(self, holding: Callable[[str | None], bool], t: float,
+                      force_close: bool = False) -> HoldRecord | None:
+        """Times the hold on each side (one, unsided, unless per_side); records and returns what ended."""
+        ended = None
+        for side in self._hold_sides:
+            record = self._update_hold(holding(side), t, side, force_close)
+            if record is not None:
+                self.holds.append(record)
+                ended = record
+        return ended
+
+    def _update_hold(self, holding: bool, t: float, side: str | None = None,
+                     force_close: bool = False) -> HoldRecord | None:
         hold = self.spec.hold
         if hold is None:
             return None
         if holding and not force_close:
-            if self._hold_start_s is None:
-                self._hold_start_s = t
-            self._hold_last_ok_s = t
+            if self._hold_start[side] is None:
+                self._hold_start[side] = t
+            self._hold_last_ok[side] = t
             return None
-        if self._hold_start_s is None:
+        start = self._hold_start[side]
+        if start is None:
             return None
-        if not force_close and t - self._hold_last_ok_s <= hold.grace_s:
+        if not force_close and t - self._hold_last_ok[side] <= hold.grace_s:
             return None
-        start_s, end_s = self._hold_start_s, self._hold_last_ok_s
-        self._hold_start_s = None
+        start_s, end_s = start, self._hold_last_ok[side]
+        self._hold_start[side] = None
         if end_s - start_s < hold.min_hold_s:
             return None
         faults = tuple(h for h in self._episodes if h.end_s >= start_s and h.start_s <= end_s)
-        return HoldRecord(len(self.holds) + 1, start_s, end_s, end_s - start_s, faults)
+        number = 1 + sum(1 for h in self.holds if h.side == side)
+        return HoldRecord(number, start_s, end_s, end_s - start_s, faults, side)
 
 
 _PHASE_RANK = {"waiting": 0, "rest": 1, "moving": 2, "turnaround": 3}

@@ -9,11 +9,12 @@ back inside the range itself. That band is the hysteresis that keeps a cue from 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from posecheck.features import FeatureFrame
-from posecheck.specs.schema import ExerciseSpec, RuleSpec
+from posecheck.specs.schema import Condition, ExerciseSpec, RuleSpec
 
 Status = Literal["ok", "fault", "not_judged"]
 
@@ -24,7 +25,8 @@ class RuleOutcome:
     status: Status
     value: float
     reason: str = ""
-    """Why a rule is not judged: "view" (wrong camera angle), "not_visible" or "no_person"."""
+    """Why a rule is not judged: "view" (wrong camera angle), "not_visible", "no_person" or "position" (the
+    body is not in the position the rule's `when` asks for)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,19 @@ class RuleFrame:
     @property
     def timestamp_s(self) -> float:
         return self.features.timestamp_s
+
+
+def conditions_met(conditions: Sequence[Condition], values: dict[str, float]) -> bool:
+    """A condition on a feature that could not be measured fails: an unseen position is never assumed."""
+    for condition in conditions:
+        value = values.get(condition.feature, math.nan)
+        if not math.isfinite(value):
+            return False
+        if condition.min_value is not None and value < condition.min_value:
+            return False
+        if condition.max_value is not None and value > condition.max_value:
+            return False
+    return True
 
 
 def outside_range(rule: RuleSpec, value: float, margin: float) -> bool:
@@ -67,6 +82,9 @@ class RuleEvaluator:
             return RuleOutcome(rule.id, "not_judged", value, "view")
         if not math.isfinite(value):
             return RuleOutcome(rule.id, "not_judged", value, "not_visible")
+        if rule.when and not conditions_met(rule.when, features.values):
+            self._in_fault[rule.id] = False
+            return RuleOutcome(rule.id, "not_judged", value, "position")
         was_fault = self._in_fault[rule.id]
         is_fault = outside_range(rule, value, 0.0) if was_fault else outside_range(rule, value, rule.margin)
         self._in_fault[rule.id] = is_fault

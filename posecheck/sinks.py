@@ -24,6 +24,9 @@ from posecheck.report import (
 from posecheck.reps import FaultHit, HoldRecord, RepRecord
 from posecheck.specs.schema import ExerciseSpec
 
+MIN_PERSON_S = 1.0
+"""Less time than this with a person in a whole video is a false detection, not someone exercising."""
+
 FOURCC_BY_SUFFIX = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".webm": "VP90", ".avi": "MJPG", ".mkv": "mp4v"}
 
 
@@ -164,7 +167,7 @@ class ReportBuilder:
 
     def _advice(self, faults: list[FaultReport], not_judged: list[str], holds: list[HoldRecord]) -> list[str]:
         advice: list[str] = []
-        if self.frames_with_person == 0:
+        if self.frames_with_person < MIN_PERSON_S * max(self.fps, 1.0):
             return ["No person was seen: make sure your whole body is in the picture."]
         by_rule = Counter(f.rule_id for f in faults)
         rules = {r.id: r for r in self.spec.rules}

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 View = Literal["front", "side", "oblique"]
 Space = Literal["image", "world"]
-SidePolicy = Literal["near", "left", "right", "mean", "each"]
+SidePolicy = Literal["near", "left", "right", "mean", "each", "min", "max"]
 Phase = Literal["rest", "moving", "turnaround", "hold", "any"]
 Severity = Literal["info", "warning", "danger"]
 
@@ -39,6 +39,10 @@ class FeatureSpec(Strict):
                        as a ratio of the length points[1]->points[2]
       width_ratio      horizontal distance between points[0] and points[1] over that between points[2] and points[3]
       height_ratio     how far points[0] is above points[1], as a ratio of the length points[2]->points[3]
+
+    side "min" / "max" take the smaller / larger of the left and right values, and only when both are seen:
+    that picks the moving limb (the raised arm in an all-fours reach) without knowing which side it is, and an unseen
+    limb gives no value rather than the resting limb's.
     """
 
     name: FeatureName
@@ -67,11 +71,16 @@ class FeatureSpec(Strict):
 
 
 class Condition(Strict):
-    """A feature inside a range; both bounds are in the feature's own unit."""
+    """A feature inside a range; both bounds are in the feature's own unit.
+
+    In a per-side hold, a condition on a side = "each" feature is read on the side being timed, or with
+    `of_side = "other"` on the opposite side (one leg bent and lowered while the other stays straight).
+    """
 
     feature: FeatureName
     min_value: float | None = Field(default=None, ge=-360, le=360)
     max_value: float | None = Field(default=None, ge=-360, le=360)
+    of_side: Literal["same", "other"] = "same"
 
     @model_validator(mode="after")
     def _has_bound(self) -> Condition:
@@ -88,7 +97,9 @@ class RuleSpec(Strict):
     `margin` widens the allowed range before a frame is called a fault and is the hysteresis band for leaving
     the fault (MediaPipe's 2D angles are off by several degrees even at the right view). `at` says whether the
     rule is judged on every frame of the phases (`frames`) or once per rep on the value at the turnaround
-    (`turnaround`), which is how depth is judged.
+    (`turnaround`), which is how depth is judged. `when` limits the rule to frames where the body is in the
+    exercise's position (a push-up's body line means nothing while the person stands up between sets): outside
+    it the rule is "not judged", never "ok".
     """
 
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -109,6 +120,7 @@ class RuleSpec(Strict):
     source: str = Field(min_length=10)
     source_kind: Literal["document", "coaching_practice"] = "document"
     note: str = ""
+    when: list[Condition] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _has_bound(self) -> RuleSpec:
@@ -125,7 +137,7 @@ class RepSpec(Strict):
     At rest the signal is on the `rest` side of `rest_threshold`; a rep starts when it leaves that side,
     reaches its turnaround once it passes `turn_threshold`, and is counted when it comes back past
     `rest_threshold`. The gap between the two thresholds is the hysteresis: jitter smaller than it cannot
-    count a rep. `per_side` runs one counter on the left-side signal and one on the right (bird dog).
+    count a rep. `per_side` runs one counter on the left-side signal and one on the right (exercises done one side at a time).
     """
 
     signal: FeatureName
@@ -140,6 +152,9 @@ class RepSpec(Strict):
     """The moment reported as the rep's bottom: its turnaround, or its end for lifts that start from the floor."""
     end_of_clip_return_fraction: float = Field(default=0.75, ge=0.3, le=1.0)
     """How far back toward rest a rep must have come when the stream ends to still be counted."""
+    position: list[Condition] = Field(default_factory=list)
+    """The starting position counting needs (the support position for one-arm raises): outside it nothing is counted and the
+    phase is "waiting", so the same movement made standing up is not taken for a rep."""
 
     @model_validator(mode="after")
     def _thresholds_ordered(self) -> RepSpec:
@@ -156,6 +171,9 @@ class HoldSpec(Strict):
     conditions: list[Condition] = Field(min_length=1)
     grace_s: float = Field(default=1.0, ge=0, le=10)
     min_hold_s: float = Field(default=2.0, ge=0, le=600)
+    per_side: bool = False
+    """Time the left and the right side separately (a stretch held on one side, then the other): conditions on
+    side = "each" features are read on the side being timed."""
 
 
 class Prescription(Strict):
@@ -200,6 +218,7 @@ class ExerciseSpec(Strict):
             raise ValueError("a spec has exactly one of [reps] or [hold]")
         known = {f.name for f in self.features}
         used: list[tuple[str, str]] = [(f"rules.{r.id}.feature", r.feature) for r in self.rules]
+        used += [(f"rules.{r.id}.when", c.feature) for r in self.rules for c in r.when]
         if self.reps is not None:
             used.append(("reps.signal", self.reps.signal))
             signal = next((f for f in self.features if f.name == self.reps.signal), None)
@@ -207,6 +226,18 @@ class ExerciseSpec(Strict):
                 raise ValueError("reps.per_side needs a signal feature with side = \"each\"")
         if self.hold is not None:
             used += [(f"hold.conditions.{c.feature}", c.feature) for c in self.hold.conditions]
+            each = {f.name for f in self.features if f.side == "each"}
+            if self.hold.per_side and not any(c.feature in each for c in self.hold.conditions):
+                raise ValueError("hold.per_side needs a condition on a feature with side = \"each\"")
+            for c in self.hold.conditions:
+                if c.of_side == "other" and not (self.hold.per_side and c.feature in each):
+                    raise ValueError(f"hold.conditions.{c.feature}: of_side = \"other\" needs hold.per_side and "
+                                     "a feature with side = \"each\"")
+        if self.reps is not None:
+            used += [(f"reps.position.{c.feature}", c.feature) for c in self.reps.position]
+        outside_holds = [*(self.reps.position if self.reps else []), *(c for r in self.rules for c in r.when)]
+        if any(c.of_side == "other" for c in outside_holds):
+            raise ValueError("of_side = \"other\" is only for the conditions of a per-side hold")
         for where, name in used:
             if name not in known:
                 raise ValueError(f"{where} names feature '{name}', which [[features]] does not define")
