@@ -100,9 +100,10 @@ class PersonGate:
         self.max_incoherent_frames = 2
 
     def accept(self, timestamp_s: float, image_xy: np.ndarray | None) -> bool:
+        """Whether the skeleton seen at `timestamp_s` (None: nobody) is a confirmed person."""
+        if self._last_seen_s is not None and timestamp_s - self._last_seen_s > self.keep_gap_s:
+            self._confirmed = False
         if image_xy is None:
-            if self._last_seen_s is not None and timestamp_s - self._last_seen_s > self.keep_gap_s:
-                self._confirmed = False
             self._previous, self._coherent_since = None, None
             return False
         self._last_seen_s = timestamp_s
