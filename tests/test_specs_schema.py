@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from posecheck.errors import SpecError
 from posecheck.specs import find_spec, load_all_specs, load_spec
@@ -59,7 +59,7 @@ def test_invalid_spec_error_names_file_field_and_reason(tmp_path: Path, edit: st
 
 def test_feature_name_must_carry_its_unit(tmp_path: Path) -> None:
     path = write_variant(tmp_path, 'name = "torso_lean_deg"', 'name = "torso_lean"')
-    with pytest.raises(SpecError, match="features.3.name"):
+    with pytest.raises(SpecError, match=r"features\.3\.name"):
         load_spec(path)
 
 
