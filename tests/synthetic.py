@@ -437,7 +437,8 @@ def side_pushup_points(elbow_angle_deg: float, hip_bend_deg: float = 0.0, facing
     body_dir = _direction_deg(hip, shoulder)
     ear = polar(shoulder, 70.0, body_dir - facing * head_drop_deg)
     return {"wrist": wrist, "elbow": elbow, "shoulder": shoulder, "hip": hip, "ankle": ankle,
-            "knee": ((hip[0] + ankle[0]) / 2, (hip[1] + ankle[1]) / 2), "heel": (ankle[0] - facing * 10.0, ankle[1] - 30.0),
+            "knee": ((hip[0] + ankle[0]) / 2, (hip[1] + ankle[1]) / 2),
+            "heel": (ankle[0] - facing * 10.0, ankle[1] - 30.0),
             "foot_index": (ankle[0] + facing * 10.0, ankle[1] + 20.0), "ear": ear,
             "nose": polar(ear, 20.0, body_dir - facing * 90.0)}
 

@@ -98,7 +98,7 @@ class RuleSpec(Strict):
     the fault (MediaPipe's 2D angles are off by several degrees even at the right view). `at` says whether the
     rule is judged on every frame of the phases (`frames`) or once per rep on the value at the turnaround
     (`turnaround`), which is how depth is judged. `when` limits the rule to frames where the body is in the
-    exercise's position (a push-up's body line means nothing while the person stands up between sets): outside
+    exercise's position (a body-line rule on the floor means nothing while the person stands between sets): outside
     it the rule is "not judged", never "ok".
     """
 
@@ -137,7 +137,8 @@ class RepSpec(Strict):
     At rest the signal is on the `rest` side of `rest_threshold`; a rep starts when it leaves that side,
     reaches its turnaround once it passes `turn_threshold`, and is counted when it comes back past
     `rest_threshold`. The gap between the two thresholds is the hysteresis: jitter smaller than it cannot
-    count a rep. `per_side` runs one counter on the left-side signal and one on the right (exercises done one side at a time).
+    count a rep. `per_side` runs one counter on the left-side signal and one on the right (exercises done
+    one side at a time).
     """
 
     signal: FeatureName
@@ -153,8 +154,8 @@ class RepSpec(Strict):
     end_of_clip_return_fraction: float = Field(default=0.75, ge=0.3, le=1.0)
     """How far back toward rest a rep must have come when the stream ends to still be counted."""
     position: list[Condition] = Field(default_factory=list)
-    """The starting position counting needs (the support position for one-arm raises): outside it nothing is counted and the
-    phase is "waiting", so the same movement made standing up is not taken for a rep."""
+    """The starting position counting needs (the support position for one-arm raises): outside it nothing is
+    counted and the phase is "waiting", so the same movement made standing up is not taken for a rep."""
 
     @model_validator(mode="after")
     def _thresholds_ordered(self) -> RepSpec:
