@@ -40,6 +40,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 
+from posecheck import pose as pose_module  # noqa: E402
+from posecheck import sources as sources_module  # noqa: E402
 from posecheck.errors import PosecheckError, SpecError  # noqa: E402
 from posecheck.model_files import MODEL_VARIANTS, resolve_model  # noqa: E402
 from posecheck.pipeline import AnalysisOutputs, analyze_poses, analyze_source  # noqa: E402
@@ -141,15 +143,22 @@ def file_digest(path: Path) -> str:
 
 
 class PoseCache:
-    """Per-clip poses on disk, keyed by the clip's bytes and the model's bytes (not their names)."""
+    """Per-clip poses on disk, keyed by the clip's bytes, the model's bytes and the code of the pose stage.
+
+    The pose stage's code is part of the key because its output (PoseFrame) is what is kept: a change to how
+    people are chosen or confirmed, or to how frames are timed, must not be hidden behind old poses.
+    """
 
     def __init__(self, folder: Path, model_path: Path) -> None:
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.model_key = f"{model_path.stem}-{file_digest(model_path)[:12]}"
+        code = hashlib.sha256()
+        for module in (pose_module, sources_module):
+            code.update(Path(str(module.__file__)).read_bytes())
+        self.key = f"{model_path.stem}-{file_digest(model_path)[:10]}.code-{code.hexdigest()[:10]}"
 
     def path(self, clip: Path) -> Path:
-        return self.folder / f"{clip.stem}.{file_digest(clip)[:16]}.{self.model_key}.v{CACHE_FORMAT}.pkl"
+        return self.folder / f"{clip.stem}.{file_digest(clip)[:16]}.{self.key}.v{CACHE_FORMAT}.pkl"
 
     def load(self, clip: Path) -> dict[str, Any] | None:
         path = self.path(clip)

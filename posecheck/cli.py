@@ -115,7 +115,7 @@ def cmd_specs(args: argparse.Namespace) -> int:
         if (spec.reps is not None and spec.reps.per_side) or (spec.hold is not None and spec.hold.per_side):
             kind += " per side"
         origin = "" if spec.from_document else "  [not from the document]"
-        print(f"{spec.id:16} {spec.name:22} {spec.category:9} {kind:15} {spec.preferred_view:7} "
+        print(f"{spec.id:18} {spec.name:22} {spec.category:9} {kind:15} {spec.preferred_view:7} "
               f"{spec.prescription.text}{origin}")
     return 0
 

@@ -83,9 +83,13 @@ class Annotator:
             lines.append(f"{feedback.people_count} people seen: following one")
         line_h = int(30 * scale)
         box_w = int(max(len(s) for s in lines) * 13 * scale + 20 * scale)
-        overlay = canvas.copy()
-        cv2.rectangle(overlay, (0, 0), (box_w, line_h * len(lines) + int(12 * scale)), self.style.panel, -1)
-        cv2.addWeighted(overlay, 0.6, canvas, 0.4, 0, dst=canvas)
+        box_h = line_h * len(lines) + int(12 * scale)
+        # Blend only the panel's own pixels (the rectangle includes its far corner): the same picture as
+        # blending a whole copy of the frame, without two full-frame passes per frame.
+        under = canvas[: box_h + 1, : box_w + 1]
+        overlay = under.copy()
+        cv2.rectangle(overlay, (0, 0), (box_w, box_h), self.style.panel, -1)
+        cv2.addWeighted(overlay, 0.6, under, 0.4, 0, dst=under)
         for i, text in enumerate(lines):
             size = 0.8 * scale if i == 1 else 0.6 * scale
             self._text(canvas, text, (int(10 * scale), line_h * (i + 1)), size, (255, 255, 255))

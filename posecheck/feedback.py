@@ -132,7 +132,7 @@ def feature_landmarks(feature: FeatureSpec, near_side: str) -> list[int]:
         elif name == "nose" or name.startswith(("left_", "right_")):
             indices.append(LANDMARK_INDEX[name])
         else:
-            side = near_side if feature.side in ("near", "each", "mean") else feature.side
+            side = near_side if feature.side in ("near", "each", "mean", "min", "max") else feature.side
             indices.append(LANDMARK_INDEX[f"{side}_{name}"])
     return indices
 

@@ -538,7 +538,15 @@ def run_live(args: argparse.Namespace) -> int:
     source = open_live_source(args.source, args.camera)
     options = LiveOptions(window=window, window_title=f"posecheck - {spec.name} ({KEYS_HELP})", record_path=record,
                           summary_path=summary_path, max_seconds=args.max_seconds)
-    session = LiveSession(source, spec, model, options)
+    started: list[bool] = []
+
+    def announce(_: LiveFrame) -> None:
+        if not started:  # once the first frame is through, so "watching" is true when it is said
+            started.append(True)
+            how = KEYS_HELP if window else "Ctrl-C to stop"
+            print(f"live: {spec.name} from {source.info.name} ({how})", flush=True)
+
+    session = LiveSession(source, spec, model, options, on_frame=announce)
     on_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, lambda *_: session.request_stop("interrupted")) if on_main else None
     try:

@@ -32,7 +32,7 @@ def run(schedule: dict[str, tuple[tuple[str, str], float, float]], seconds: floa
     """Feeds a debouncer; `schedule` maps rule id -> ((cue, severity), start_s, end_s) when it is in fault."""
     debouncer = debouncer or CueDebouncer(S)
     shown: list[tuple[float, Cue | None]] = []
-    for i in range(int(round(seconds * fps)) + 1):
+    for i in range(round(seconds * fps) + 1):
         t = i / fps
         active = {rule: what for rule, (what, start, end) in schedule.items() if start <= t < end}
         event, event_s = (events or {}).get(i, (None, 0.0))
