@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from posecheck.rules import RuleFrame, outside_range
+from posecheck.rules import RuleFrame, condition_met, outside_range
 from posecheck.specs.schema import Condition, ExerciseSpec, RepSpec, RuleSpec
 
 Phase = Literal["rest", "moving", "turnaround", "hold", "no_person", "waiting"]
@@ -344,12 +344,7 @@ class MotionTracker:
             if side is not None and name in self._each_side:
                 other = "right" if side == "left" else "left"
                 name = f"{name}.{other if condition.of_side == 'other' else side}"
-            value = values.get(name, math.nan)
-            if not math.isfinite(value):
-                return False
-            if condition.min_value is not None and value < condition.min_value:
-                return False
-            if condition.max_value is not None and value > condition.max_value:
+            if not condition_met(condition, values.get(name, math.nan)):
                 return False
         return True
 

@@ -43,17 +43,17 @@ class RuleFrame:
         return self.features.timestamp_s
 
 
-def conditions_met(conditions: Sequence[Condition], values: dict[str, float]) -> bool:
+def condition_met(condition: Condition, value: float) -> bool:
     """A condition on a feature that could not be measured fails: an unseen position is never assumed."""
-    for condition in conditions:
-        value = values.get(condition.feature, math.nan)
-        if not math.isfinite(value):
-            return False
-        if condition.min_value is not None and value < condition.min_value:
-            return False
-        if condition.max_value is not None and value > condition.max_value:
-            return False
-    return True
+    if not math.isfinite(value):
+        return False
+    if condition.min_value is not None and value < condition.min_value:
+        return False
+    return condition.max_value is None or value <= condition.max_value
+
+
+def conditions_met(conditions: Sequence[Condition], values: dict[str, float]) -> bool:
+    return all(condition_met(c, values.get(c.feature, math.nan)) for c in conditions)
 
 
 def outside_range(rule: RuleSpec, value: float, margin: float) -> bool:
