@@ -33,7 +33,7 @@ class Annotator:
         """Returns a copy of `image` with the overlay drawn on it."""
         canvas = image.copy()
         height, width = canvas.shape[:2]
-        scale = max(0.5, min(width, height) / 720.0)
+        scale = max(0.6, min(width, height) / 540.0)
         if feedback.pose is not None:
             self._skeleton(canvas, feedback, scale)
         self._panel(canvas, feedback, scale)
