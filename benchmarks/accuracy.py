@@ -21,7 +21,8 @@ passes when the tool sees no person and counts nothing; it is kept out of MAE, w
 
 --pose-cache DIR keeps each clip's poses (keyed by the clip's and the model's contents), so a second run
 skips MediaPipe; everything after pose estimation always runs afresh. --check-baseline fails (exit 1) when
-MAE, OBO, exact or fault recall got worse than benchmarks/baseline.json by more than --tolerance.
+MAE, OBO, exact or fault recall got worse than benchmarks/baseline.json by more than --tolerance, or when
+a clip could not be analysed (a crash must not pass for a better score).
 """
 
 from __future__ import annotations
@@ -375,6 +376,9 @@ def check_baseline(summary: dict[str, Any], model: str, path: Path, tolerance: f
     if baseline.get("model") != model:
         return [f"baseline {path} was measured with model '{baseline.get('model')}', this run used '{model}'"]
     worse = []
+    failed = summary.get("missing_or_error") or []
+    if failed:
+        worse.append(f"clips that could not be analysed: {', '.join(failed)}")
     for key, better in CHECKED_METRICS.items():
         old, new = baseline.get("summary", {}).get(key), summary.get(key)
         if old is None:

@@ -3,7 +3,7 @@
 A capture thread keeps only the newest frame; the main loop takes it, runs pose -> analysis -> feedback on it,
 draws that frame's own overlay and shows it. When the model is slower than the camera, frames that were not
 taken in time are dropped rather than queued, so the picture never lags behind the person and the overlay
-always belongs to the picture under it. Counting uses the frames' own timestamps (FrameAnalyzer is the same
+always belongs to the picture under it. Counting uses the frames' own timestamps (StreamAnalysis is the same
 chain `analyze` uses), so dropped frames change how often the person is looked at, not how time is measured.
 
 The session always ends with a summary (the same AnalysisReport as `analyze`, plus LiveStats): on quit, on
@@ -29,13 +29,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from posecheck.analysis import FrameAnalyzer
 from posecheck.drawing import Annotator
 from posecheck.errors import PosecheckError, SourceError
-from posecheck.feedback import Cue, FeedbackBuilder, FeedbackFrame
+from posecheck.feedback import Cue, FeedbackFrame
+from posecheck.pipeline import StreamAnalysis
 from posecheck.pose import PoseEstimator, quiet_native_logs
 from posecheck.report import AnalysisReport, LiveStats
-from posecheck.sinks import FOURCC_BY_SUFFIX, ReportBuilder, VideoSink, write_report
+from posecheck.sinks import FOURCC_BY_SUFFIX, VideoSink, write_report
 from posecheck.sources import CameraSource, Frame, FrameSource, VideoFileSource
 from posecheck.specs.schema import ExerciseSpec
 
@@ -306,7 +306,7 @@ class LiveSession:
         self._stop_reason: str | None = None
         self._stop_event = threading.Event()
         self.annotator = Annotator()
-        self._new_count()
+        self.stream = StreamAnalysis(spec, source.info, self.model_path.name)
         self._latencies: list[float] = []
         self._first_shown_s: float | None = None
         self._last_shown_s: float | None = None
@@ -317,11 +317,13 @@ class LiveSession:
         self._last_t = 0.0
         self._resume_pending = False
 
-    def _new_count(self) -> None:
-        info = self.source.info
-        self.analyzer = FrameAnalyzer(self.spec)
-        self.feedback = FeedbackBuilder(self.spec)
-        self.report = ReportBuilder(self.spec, info.name, self.model_path.name, info.fps)
+    def reset_count(self) -> None:
+        """Starts the count, the cues and the summary afresh (the 'r' key)."""
+        analyzer = self.stream.analyzer
+        analyzer.reset_counts()  # the smoothing and rule states describe the person, not the count: kept
+        self.stream = StreamAnalysis(self.spec, self.source.info, self.model_path.name)
+        self.stream.analyzer = analyzer
+        self._resets += 1
 
     def request_stop(self, reason: str = "stopped") -> None:
         if self._stop_reason is None:
@@ -416,8 +418,7 @@ class LiveSession:
                         window.show(self.annotator.annotate(frame.image, dataclasses.replace(feedback, cue=PAUSED_CUE)))
                     self._resume_pending = not paused
                 elif key in (ord("r"), ord("R")):
-                    self._resets += 1
-                    self._new_count()
+                    self.reset_count()
                 if window.closed():
                     return "window_closed"
 
@@ -430,8 +431,7 @@ class LiveSession:
         t = frame.timestamp_s - self._offset_s
         analysed = frame if self._offset_s == 0.0 else dataclasses.replace(frame, timestamp_s=t)
         self._last_t = t
-        feedback = self.feedback.build(self.analyzer.analyze(estimator.estimate(analysed)))
-        self.report.add(feedback)
+        feedback = self.stream.step(estimator.estimate(analysed))
         image = self.annotator.annotate(frame.image, feedback, rolling.text()) if self.draws else None
         key = window.show(image) if window is not None and image is not None else -1
         shown_at = time.monotonic()
@@ -450,9 +450,7 @@ class LiveSession:
 
     def _summarise(self, ended_by: str, seconds: float, grabber: LatestFrameGrabber,
                    stopped_early: str | None) -> LiveResult:
-        self.analyzer.finish()
-        motion = self.analyzer.motion
-        report = self.report.build(motion.reps, motion.holds, motion.episodes, stopped_early)
+        report = self.stream.finish(stopped_early)
         latencies = np.array(self._latencies) * 1000.0
         span = (self._last_shown_s or 0.0) - (self._first_shown_s or 0.0)
 

@@ -76,6 +76,9 @@ def test_accuracy_baseline_ratchet(tmp_path: Path) -> None:
     worse = accuracy.check_baseline({**summary, "mae": 0.15, "obo": 0.80}, "full", path, 0.02)
     assert [line.split(":")[0] for line in worse] == ["mae", "obo"]
     assert accuracy.check_baseline(summary, "lite", path, 0.02)  # another model is not comparable
+    # A clip that crashed fails the check even when the metrics over the others look better.
+    crashed = accuracy.check_baseline({**summary, "exact": 0.9, "missing_or_error": ["x.mp4"]}, "full", path, 0.02)
+    assert len(crashed) == 1 and "x.mp4" in crashed[0]
 
 
 def test_fault_and_bottom_matching() -> None:
