@@ -48,6 +48,7 @@ from posecheck.model_files import MODEL_VARIANTS, resolve_model  # noqa: E402
 from posecheck.pipeline import AnalysisOutputs, analyze_poses, analyze_source  # noqa: E402
 from posecheck.pose import PoseFrame  # noqa: E402
 from posecheck.report import AnalysisReport  # noqa: E402
+from posecheck.sinks import MIN_PERSON_S  # noqa: E402
 from posecheck.sources import VideoFileSource  # noqa: E402
 from posecheck.specs.loader import find_spec, load_all_specs, normalise_name  # noqa: E402
 from posecheck.specs.schema import ExerciseSpec  # noqa: E402
@@ -91,6 +92,7 @@ class ClipResult:
     bottom_errors_s: list[float] = field(default_factory=list)
     frames: int = 0
     frames_with_person: int = 0
+    person_seen: bool = False
     seconds: float = 0.0
     pose_cache: str = "off"
 
@@ -252,11 +254,13 @@ def score_clip(entry: dict[str, Any], videos: Path, model_path: Path, cache: Pos
     result.faults_detectable = sum(1 for f in result.faults_labelled if f.fault in detectable)
     result.bottom_errors_s = [round(e, 3) for e in match_bottoms(result.bottoms_labelled, result.bottoms_counted,
                                                                  args.bottom_window)]
+    # The same rule as `posecheck analyze`: under MIN_PERSON_S of "person" in a whole clip is a false detection.
+    result.person_seen = summary.frames_with_person >= MIN_PERSON_S * max(report.fps, 1.0)
     if no_exercise:
-        passed = summary.frames_with_person == 0 and summary.reps == 0 and not report.holds
-        result.detail = "saw no person, counted nothing" if passed else (
-            f"saw a person in {summary.frames_with_person} frames, counted {summary.reps} reps, "
-            f"{len(report.holds)} holds")
+        passed = not result.person_seen and summary.reps == 0 and not report.holds
+        result.detail = (f"no person (false detections in {summary.frames_with_person} frames), counted nothing"
+                         if passed else f"saw a person in {summary.frames_with_person} frames, counted "
+                         f"{summary.reps} reps, {len(report.holds)} holds")
     return result
 
 
@@ -298,7 +302,7 @@ def summarise(results: list[ClipResult]) -> dict[str, Any]:
         "bottom_pairs": len(bottom_errors),
         "bottom_mae_s": _mean(bottom_errors),
         "no_person_clips": len(no_person),
-        "no_person_correct": sum(1 for r in no_person if r.frames_with_person == 0 and not r.reps_counted
+        "no_person_correct": sum(1 for r in no_person if not r.person_seen and not r.reps_counted
                                  and not r.hold_measured_s),
     }
 
