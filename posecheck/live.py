@@ -12,7 +12,6 @@ Ctrl-C, at the time limit, at the end of a file, or when the camera stops giving
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import os
 import signal
@@ -35,7 +34,7 @@ from posecheck.feedback import Cue, FeedbackFrame
 from posecheck.pipeline import StreamAnalysis
 from posecheck.pose import PoseEstimator, quiet_native_logs
 from posecheck.report import AnalysisReport, LiveStats
-from posecheck.sinks import FOURCC_BY_SUFFIX, VideoSink, write_report
+from posecheck.sinks import VideoSink, write_report
 from posecheck.sources import CameraSource, Frame, FrameSource, VideoFileSource
 from posecheck.specs.schema import ExerciseSpec
 
@@ -513,51 +512,3 @@ def summary_lines(result: LiveResult, spec: ExerciseSpec) -> list[str]:
                      f"{stats.latency_ms_p90:.0f} ms p90, {stats.frames_dropped} of {stats.frames_captured} "
                      f"frames dropped")
     return lines
-
-
-def run_live(args: argparse.Namespace) -> int:
-    """The `posecheck live` command."""
-    from posecheck.model_files import resolve_model
-    from posecheck.specs.loader import find_spec
-
-    spec = find_spec(args.exercise, args.spec_dir)
-    model = resolve_model(args.model_variant, args.model)
-    window = not args.no_window
-    if window:
-        check_display()
-    record = Path(args.record) if args.record else None
-    if record is not None and record.suffix.lower() not in FOURCC_BY_SUFFIX:
-        raise PosecheckError(f"cannot record to '{record}': use a .mp4, .webm, .avi, .mkv or .mov name")
-    summary_path = Path(args.summary) if args.summary else default_summary_path(spec)
-    if summary_path.is_dir():
-        raise PosecheckError(f"--summary {summary_path} is a folder; give a file name")
-    if args.max_seconds is not None and args.max_seconds <= 0:
-        raise PosecheckError("--max-seconds must be more than 0")
-    source = open_live_source(args.source, args.camera)
-    options = LiveOptions(window=window, window_title=f"posecheck - {spec.name} ({KEYS_HELP})", record_path=record,
-                          summary_path=summary_path, max_seconds=args.max_seconds)
-    started: list[bool] = []
-
-    def announce(_: LiveFrame) -> None:
-        if not started:  # once the first frame is through, so "watching" is true when it is said
-            started.append(True)
-            how = KEYS_HELP if window else "Ctrl-C to stop"
-            print(f"live: {spec.name} from {source.info.name} ({how})", flush=True)
-
-    session = LiveSession(source, spec, model, options, on_frame=announce)
-    on_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, lambda *_: session.request_stop("interrupted")) if on_main else None
-    try:
-        result = session.run()
-    finally:
-        if on_main:
-            signal.signal(signal.SIGTERM, previous)
-    for line in summary_lines(result, spec):
-        print(line)
-    print(f"wrote session summary {summary_path}" + (f" and recording {record}" if record else ""))
-    if result.stopped_early:
-        print(f"posecheck: {result.stopped_early}; session ended, summary saved", file=sys.stderr)
-        return SourceError.exit_code
-    if result.stats.ended_by == "interrupted":
-        return EXIT_INTERRUPTED
-    return 0
