@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import tomllib
@@ -17,10 +18,12 @@ def default_spec_dir() -> Path:
     env = os.environ.get("POSECHECK_SPEC_DIR")
     if env:
         return Path(env)
-    packaged = Path(__file__).resolve().parent.parent / "exercise_specs"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parent.parent.parent / "exercise_specs"
+    checkout = Path(__file__).resolve().parent.parent.parent / "exercise_specs"  # a source checkout / pip -e
+    installed = Path(sys.prefix) / "share" / "posecheck" / "exercise_specs"  # pip install . (data-files)
+    for candidate in (checkout, installed):
+        if candidate.is_dir():
+            return candidate
+    return checkout
 
 
 def load_spec(path: str | Path) -> ExerciseSpec:
