@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 
@@ -40,6 +41,18 @@ class FeatureFrame:
 def _unit(vector: np.ndarray) -> np.ndarray:
     norm = float(np.linalg.norm(vector))
     return vector / norm if norm > 1e-9 else vector * np.nan
+
+
+@cache
+def point_indices(name: str, side: str) -> tuple[int, ...]:
+    """Landmark indices a spec point name stands for: "mid_hip" is both hips, "knee" the knee on `side`,
+    "left_knee" / "nose" themselves. Features measure on them; feedback colours them."""
+    if name.startswith("mid_"):
+        base = name.removeprefix("mid_")
+        return LANDMARK_INDEX[f"left_{base}"], LANDMARK_INDEX[f"right_{base}"]
+    if name == "nose" or name.startswith(("left_", "right_")):
+        return (LANDMARK_INDEX[name],)
+    return (LANDMARK_INDEX[f"{side}_{name}"],)
 
 
 def angle_deg(a: np.ndarray, vertex: np.ndarray, c: np.ndarray) -> float:
@@ -150,14 +163,7 @@ class FeatureExtractor:
 
     def _point(self, name: str, pose: Pose, visible: np.ndarray, side: str, space: str) -> np.ndarray | None:
         coords = pose.image_xy if space == "image" else pose.world_xyz
-        if name.startswith("mid_"):
-            base = name.removeprefix("mid_")
-            names = [f"left_{base}", f"right_{base}"]
-        elif name == "nose" or name.startswith(("left_", "right_")):
-            names = [name]
-        else:
-            names = [f"{side}_{name}"]
-        indices = [LANDMARK_INDEX[n] for n in names]
+        indices = list(point_indices(name, side))
         if not all(visible[k] for k in indices):
             return None
         return coords[indices].mean(axis=0)

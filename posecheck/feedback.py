@@ -11,9 +11,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
-import numpy as np
-
-from posecheck.pose import LANDMARK_INDEX, Pose
+from posecheck.features import point_indices
+from posecheck.pose import Pose
 from posecheck.reps import SEVERITY_ORDER, MotionFrame
 from posecheck.specs.schema import ExerciseSpec, FeatureSpec
 
@@ -124,17 +123,8 @@ def _more_severe(a: Cue, b: Cue) -> bool:
 
 def feature_landmarks(feature: FeatureSpec, near_side: str) -> list[int]:
     """The landmarks a feature is measured on, for colouring them."""
-    indices: list[int] = []
-    for name in feature.points:
-        if name.startswith("mid_"):
-            base = name.removeprefix("mid_")
-            indices += [LANDMARK_INDEX[f"left_{base}"], LANDMARK_INDEX[f"right_{base}"]]
-        elif name == "nose" or name.startswith(("left_", "right_")):
-            indices.append(LANDMARK_INDEX[name])
-        else:
-            side = near_side if feature.side in ("near", "each", "mean", "min", "max") else feature.side
-            indices.append(LANDMARK_INDEX[f"{side}_{name}"])
-    return indices
+    side = near_side if feature.side in ("near", "each", "mean", "min", "max") else feature.side
+    return [index for name in feature.points for index in point_indices(name, side)]
 
 
 class FeedbackBuilder:
@@ -218,7 +208,3 @@ class FeedbackBuilder:
             return False
         blocked = sum(1 for o in outcomes if o.reason == "view")
         return blocked * 2 > len(outcomes)
-
-
-def joint_points(pose: Pose) -> np.ndarray:
-    return pose.image_xy

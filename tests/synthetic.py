@@ -350,6 +350,17 @@ def side_hinge_points(hip_angle_deg: float, knee_angle_deg: float = 170.0, facin
             "wrist": wrist}
 
 
+def bent_midpoint(a: tuple[float, float], b: tuple[float, float], bend_deg: float) -> tuple[float, float]:
+    """The point halfway between `a` and `b`, moved off their line so the angle there is 180 - |bend_deg|:
+    toward the floor (+y) for a positive bend (a sag), away from it for a negative one (a pike)."""
+    mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+    half = math.dist(a, b) / 2
+    ux, uy = (b[0] - a[0]) / (2 * half), (b[1] - a[1]) / (2 * half)
+    nx, ny = (-uy, ux) if ux > 0 else (uy, -ux)  # the normal pointing toward the floor (+y)
+    offset = half * math.tan(math.radians(abs(bend_deg)) / 2) * (1.0 if bend_deg > 0 else -1.0)
+    return mid[0] + nx * offset, mid[1] + ny * offset
+
+
 def side_bridge_points(hip_line_deg: float, facing: int = 1, heel_lift_px: float = 0.0) -> Points:
     """Lying on the back, knees up and feet flat, head toward +x (facing=1): the hips sit `hip_line_deg` below
     the shoulder-knee line (positive, hips down) or above it (negative, an arched bridge)."""
@@ -357,12 +368,7 @@ def side_bridge_points(hip_line_deg: float, facing: int = 1, heel_lift_px: float
     shoulder = (500.0 + facing * 250.0, floor - 20.0)
     knee = (500.0 - facing * 200.0, floor - 200.0)
     ankle = (knee[0] - facing * 60.0, floor - 10.0)
-    mid = ((shoulder[0] + knee[0]) / 2, (shoulder[1] + knee[1]) / 2)
-    half = math.dist(shoulder, knee) / 2
-    ux, uy = (knee[0] - shoulder[0]) / (2 * half), (knee[1] - shoulder[1]) / (2 * half)
-    nx, ny = (-uy, ux) if ux > 0 else (uy, -ux)  # the normal pointing toward the floor (+y)
-    offset = half * math.tan(math.radians(abs(hip_line_deg)) / 2) * (1.0 if hip_line_deg > 0 else -1.0)
-    hip = (mid[0] + nx * offset, mid[1] + ny * offset)
+    hip = bent_midpoint(shoulder, knee, hip_line_deg)
     ear = (shoulder[0] + facing * 60.0, shoulder[1] - 5.0)
     return {"shoulder": shoulder, "hip": hip, "knee": knee, "ankle": ankle,
             "heel": (ankle[0] + facing * 20.0, floor - heel_lift_px), "foot_index": (ankle[0] - facing * 70.0, floor),
@@ -428,12 +434,7 @@ def side_pushup_points(elbow_angle_deg: float, hip_bend_deg: float = 0.0, facing
     elbow = polar(wrist, 130.0, 180.0 + facing * forearm_tilt_deg)
     shoulder = polar(elbow, 140.0, facing * (forearm_tilt_deg + elbow_angle_deg))
     ankle = (wrist[0] - facing * 650.0, floor - 20.0)
-    mid = ((shoulder[0] + ankle[0]) / 2, (shoulder[1] + ankle[1]) / 2)
-    half = math.dist(shoulder, ankle) / 2
-    ux, uy = (shoulder[0] - ankle[0]) / (2 * half), (shoulder[1] - ankle[1]) / (2 * half)
-    nx, ny = (-uy, ux) if ux > 0 else (uy, -ux)  # the normal pointing toward the floor (+y)
-    offset = half * math.tan(math.radians(abs(hip_bend_deg)) / 2) * (1.0 if hip_bend_deg > 0 else -1.0)
-    hip = (mid[0] + nx * offset, mid[1] + ny * offset)
+    hip = bent_midpoint(ankle, shoulder, hip_bend_deg)
     body_dir = _direction_deg(hip, shoulder)
     ear = polar(shoulder, 70.0, body_dir - facing * head_drop_deg)
     return {"wrist": wrist, "elbow": elbow, "shoulder": shoulder, "hip": hip, "ankle": ankle,
